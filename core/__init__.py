@@ -1,0 +1,1 @@
+"""Domain rules shared by the resources: one module per rule."""
