@@ -3,7 +3,6 @@
 import uuid
 from datetime import timedelta
 
-from peewee import SQL
 from peewee import BigIntegerField
 from peewee import BooleanField
 from peewee import CharField
@@ -17,10 +16,22 @@ from peewee import TextField
 from core.timeutil import from_ms
 from core.timeutil import to_ms
 
+
+class UpstreamDatabase(SqliteDatabase):
+    """SQLite with an optional statement trace, for query counts in tests and benchmarks."""
+
+    trace = None  # a callable taking each SQL statement, or None
+
+    def _add_conn_hooks(self, conn):
+        super()._add_conn_hooks(conn)
+        if self.trace is not None:
+            conn.set_trace_callback(self.trace)
+
+
 # Initialised by `upstream.create_app` (or `init_db`): nothing is opened at import.
 # Every `db.atomic()` begins IMMEDIATE: a write transaction takes the write lock up
 # front, so concurrent writers queue on the busy timeout instead of deadlocking.
-db = SqliteDatabase(None, lock_type="IMMEDIATE")
+db = UpstreamDatabase(None, lock_type="IMMEDIATE")
 
 
 def new_id():
@@ -429,6 +440,11 @@ def touch(row, now):
     return now
 
 
-def sql_true():
-    """A condition that always holds, for composing filters."""
-    return SQL("1 = 1")
+def apply_changes(row, values, now):
+    """Set the fields whose value differs and move `updated_at`; True if any changed."""
+    changed = {key: value for key, value in values.items() if row.__data__.get(key) != value}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        touch(row, now)
+    return bool(changed)

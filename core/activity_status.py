@@ -80,7 +80,7 @@ def summaries(deal_ids, today):
             fn.MAX(Activity.completed_at),
             fn.SUM(Case(None, [(Activity.created_at >= recent_since, 1)], 0)),
         )
-        .where(Activity.deal.in_(deal_ids) & (Activity.is_deleted == False))  # noqa: E712
+        .where(Activity.deal.in_(deal_ids) & (Activity.is_deleted == False))
         .group_by(Activity.deal)
         .tuples()
     )

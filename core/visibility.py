@@ -50,7 +50,7 @@ def teammates(viewer):
 
 def deals(viewer):
     """Condition on Deal: live deals of the organization the viewer may see."""
-    base = (Deal.organization == viewer.org_id) & (Deal.is_deleted == False)  # noqa: E712
+    base = (Deal.organization == viewer.org_id) & (Deal.is_deleted == False)
     if viewer.is_admin:
         return base
     shared = (Deal.visibility == "organization") | (
@@ -70,7 +70,7 @@ def visible_deal_ids(viewer):
 
 def contacts(viewer):
     """Condition on Contact: live contacts of the organization the viewer may see."""
-    base = (Contact.organization == viewer.org_id) & (Contact.is_deleted == False)  # noqa: E712
+    base = (Contact.organization == viewer.org_id) & (Contact.is_deleted == False)
     if not viewer.partner_scoped:
         return base
     of_deals = Deal.select(Deal.contact).where(deals(viewer) & Deal.contact.is_null(False))
@@ -83,7 +83,7 @@ def activities(viewer):
     Everyone also sees the activities assigned to them: a partner's person does by
     the contract, and a full member should not see less than one.
     """
-    base = (Activity.organization == viewer.org_id) & (Activity.is_deleted == False)  # noqa: E712
+    base = (Activity.organization == viewer.org_id) & (Activity.is_deleted == False)
     if viewer.is_admin:
         return base
     on_seen_deal = Activity.deal.in_(visible_deal_ids(viewer))
@@ -95,7 +95,7 @@ def activities(viewer):
 
 def companies(viewer):
     """Condition on Company: live companies the viewer may see."""
-    base = (Company.organization == viewer.org_id) & (Company.is_deleted == False)  # noqa: E712
+    base = (Company.organization == viewer.org_id) & (Company.is_deleted == False)
     if not viewer.partner_scoped:
         return base
     of_contacts = Contact.select(Contact.company).where(

@@ -34,3 +34,35 @@ def row_id(model, **where):
     rows = list(query)
     assert len(rows) == 1, (model, where, len(rows))
     return rows[0].id
+
+
+class QueryCounter:
+    """Counts the SQL statements (not BEGIN/COMMIT/PRAGMA) the app runs while active."""
+
+    KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, sql):
+        if sql.lstrip().upper().startswith(self.KINDS):
+            self.statements.append(sql)
+
+    def __enter__(self):
+        from models import db
+
+        if not db.is_closed():
+            db.close()  # the next connection gets the trace hook
+        db.trace = self
+        return self
+
+    def __exit__(self, *exc):
+        from models import db
+
+        db.trace = None
+        if not db.is_closed():
+            db.close()
+
+    @property
+    def count(self):
+        return len(self.statements)
