@@ -181,3 +181,78 @@ def test_config_reads_the_environment():
         port=9100,
     )
     assert (config.db_path, config.port, config.user_rate_limit) == ("x.db", 9100, (5, 10))
+
+
+ANY_ID = "00000000-0000-4000-8000-000000000000"
+PROTECTED = [
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/pipeline"),
+    ("GET", "/api/v1/deals"),
+    ("POST", "/api/v1/deals"),
+    ("GET", f"/api/v1/deals/{ANY_ID}"),
+    ("PATCH", f"/api/v1/deals/{ANY_ID}"),
+    ("DELETE", f"/api/v1/deals/{ANY_ID}"),
+    ("PATCH", f"/api/v1/deals/{ANY_ID}/stage"),
+    ("PATCH", f"/api/v1/deals/{ANY_ID}/status"),
+    ("GET", f"/api/v1/deals/{ANY_ID}/template"),
+    ("PUT", f"/api/v1/deals/{ANY_ID}/template"),
+    ("POST", f"/api/v1/deals/{ANY_ID}/template/schedule-next"),
+    ("GET", "/api/v1/contacts"),
+    ("POST", "/api/v1/contacts"),
+    ("GET", f"/api/v1/contacts/{ANY_ID}"),
+    ("PATCH", f"/api/v1/contacts/{ANY_ID}"),
+    ("DELETE", f"/api/v1/contacts/{ANY_ID}"),
+    ("GET", "/api/v1/activities"),
+    ("POST", "/api/v1/activities"),
+    ("GET", f"/api/v1/activities/{ANY_ID}"),
+    ("PATCH", f"/api/v1/activities/{ANY_ID}"),
+    ("DELETE", f"/api/v1/activities/{ANY_ID}"),
+    ("POST", f"/api/v1/activities/{ANY_ID}/complete"),
+    ("POST", f"/api/v1/activities/{ANY_ID}/uncomplete"),
+    ("GET", "/api/v1/activity-templates"),
+    ("POST", "/api/v1/activity-templates"),
+    ("GET", f"/api/v1/activity-templates/{ANY_ID}"),
+    ("PATCH", f"/api/v1/activity-templates/{ANY_ID}"),
+    ("DELETE", f"/api/v1/activity-templates/{ANY_ID}"),
+    ("POST", "/api/v1/devices/register"),
+    ("DELETE", "/api/v1/devices/register"),
+]
+
+
+def _call(client, method, url, headers):
+    return client.request(
+        url,
+        method=method,
+        headers=headers,
+        body=b"{}",
+        content_type="application/json",
+        expect_errors=True,
+    )
+
+
+@pytest.mark.parametrize(("method", "url"), PROTECTED)
+def test_every_protected_route_needs_a_token(client, method, url):
+    assert_error(_call(client, method, url, {}), 401, "UNAUTHORIZED")
+
+
+def test_every_protected_route_is_403_for_a_former_member(client, login):
+    from models import Membership
+    from models import User
+
+    headers = login("lee@acme.com")
+    Membership.delete().where(
+        Membership.user == User.get(User.email == "lee@acme.com").id
+    ).execute()
+    for method, url in PROTECTED:
+        assert_error(_call(client, method, url, headers), 403, "FORBIDDEN")
+
+
+def test_seed_refuses_a_database_with_data(tmp_path, capsys, monkeypatch):
+    import seed
+
+    monkeypatch.setenv("UPSTREAM_BCRYPT_ROUNDS", "4")
+    path = str(tmp_path / "s.db")
+    assert seed.main(["--db", path]) == 0
+    assert seed.main(["--db", path]) == 1
+    assert "already holds data" in capsys.readouterr().err
+    assert seed.main(["--db", path, "--reset"]) == 0
