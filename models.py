@@ -448,3 +448,25 @@ def apply_changes(row, values, now):
     if changed:
         touch(row, now)
     return bool(changed)
+
+
+class IdempotencyKey(BaseModel):
+    """A POST's Idempotency-Key and its first response, kept for 24 hours."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    key = CharField(max_length=255)
+    fingerprint = CharField(max_length=64)  # SHA-256 of path and body
+    status_code = IntegerField(null=True)  # None while the first request is in flight
+    response_body = TextField(null=True)
+    created_at = TimeField()
+    expires_at = TimeField()
+
+    class Meta:
+        table_name = "idempotency_keys"
+        indexes = (
+            (("user", "key"), True),
+            (("expires_at",), False),
+        )
+
+
+MODELS.append(IdempotencyKey)

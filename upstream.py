@@ -10,6 +10,7 @@ import sys
 import falcon
 
 from core import errors
+from core.idempotency import Idempotency
 from core.middleware import Auth
 from core.middleware import BodyLimit
 from core.middleware import Database
@@ -153,6 +154,7 @@ def create_app(config=None):
             Database(),
             Auth(sessions),
             RateLimit(limiter, config.trusted_proxy),
+            Idempotency(config.clock),
         ]
     )
     app.req_options.strip_url_path_trailing_slash = True

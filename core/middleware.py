@@ -33,10 +33,10 @@ class RequestId:
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_header("X-Request-Id", req.context.request_id)
-        if resp.status != falcon.HTTP_304 and resp.content_type != falcon.MEDIA_JSON:
-            if resp.media is None and resp.text is None and resp.data is None:
-                # Falcon's own OPTIONS answer has no body: give it the envelope too.
-                resp.media = {"success": True, "data": {}}
+        empty = resp.media is None and resp.text is None and resp.data is None
+        if empty and resp.stream is None and resp.status_code != 304:
+            # Falcon's own OPTIONS answer has no body: give it the envelope too.
+            resp.media = {"success": True, "data": {}}
             resp.content_type = falcon.MEDIA_JSON
 
 

@@ -41,8 +41,11 @@ class RateLimiter:
             if len(self._buckets) > 100_000:
                 self._sweep(now)
             remaining = int(bucket.tokens)
-            reset = math.ceil((capacity - bucket.tokens) / rate)
-            retry = 0 if allowed else max(1, math.ceil((1 - bucket.tokens) / rate))
+            # `reset`: seconds until the next token arrives (0 when full), so a 429's
+            # Retry-After is exactly the reset and never earlier.
+            missing = 0.0 if bucket.tokens >= capacity else 1 - (bucket.tokens - remaining)
+            reset = math.ceil(missing / rate) if missing else 0
+            retry = 0 if allowed else max(1, reset)
         return allowed, remaining, reset, retry
 
     def _sweep(self, now):

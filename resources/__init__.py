@@ -5,6 +5,7 @@ from resources import auth
 from resources import contacts
 from resources import deals
 from resources import devices
+from resources import docs
 from resources import pipeline
 from resources import templates
 
@@ -35,6 +36,9 @@ def routes(services):
         "/activity-templates": templates.TemplateCollectionResource(services),
         "/activity-templates/{id:uuid}": templates.TemplateResource(services),
         "/devices/register": devices.DeviceRegisterResource(services),
+        "/openapi.json": docs.OpenApiResource(),
+        "/docs": docs.DocsResource(),
+        "/docs/{asset}": docs.DocsAssetResource(),
     }
 
 

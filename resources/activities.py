@@ -6,6 +6,7 @@ from peewee import JOIN
 
 from core import activity_records
 from core import activity_status
+from core import conditional
 from core import progress
 from core import refs
 from core import shapes
@@ -174,7 +175,7 @@ class ActivityResource:
         self.clock = services.clock
 
     def on_get(self, req, resp, id):
-        ok(resp, Context(req, self.clock).detail(str(id)))
+        conditional.send(req, resp, Context(req, self.clock).detail(str(id)))
 
     def on_patch(self, req, resp, id):
         ctx = Context(req, self.clock)
@@ -185,14 +186,16 @@ class ActivityResource:
                 "completedAt",
                 "Not mutable here: use POST /activities/{id}/complete or /uncomplete",
             )
-        if apply_changes(activity, _values(ctx, body), ctx.now):
-            activity.save()
+        values = _values(ctx, body)
+        with conditional.if_match(req, lambda: ctx.detail(activity.id)):
+            if apply_changes(activity, values, ctx.now):
+                activity.save()
         ok(resp, ctx.detail(activity.id))
 
     def on_delete(self, req, resp, id):
         ctx = Context(req, self.clock)
         activity = ctx.visible(str(id))
-        with db.atomic():
+        with conditional.if_match(req, lambda: ctx.detail(activity.id)):
             apply_changes(activity, {"is_deleted": True}, ctx.now)
             activity.save()
             progress.activity_deleted(activity.id)

@@ -12,7 +12,9 @@ from core.visibility import Viewer
 
 def read_body(req, schema):
     """The request body, parsed and validated against `schema/<schema>.json`."""
-    raw = req.bounded_stream.read(MAX_BODY + 1)
+    raw = getattr(req.context, "raw_body", None)  # already read for an Idempotency-Key
+    if raw is None:
+        raw = req.bounded_stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise too_large()
     return check(schema, parse_json(raw))

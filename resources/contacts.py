@@ -3,6 +3,7 @@
 from peewee import JOIN
 from peewee import IntegrityError
 
+from core import conditional
 from core import refs
 from core import search
 from core import shapes
@@ -16,7 +17,6 @@ from models import Contact
 from models import User
 from models import apply_changes
 from models import db
-from models import touch
 from resources.common import ok
 from resources.common import read_body
 from resources.common import read_query
@@ -138,22 +138,22 @@ class ContactResource:
         self.clock = services.clock
 
     def on_get(self, req, resp, id):
-        ok(resp, detail(req, str(id)))
+        conditional.send(req, resp, detail(req, str(id)))
 
     def on_patch(self, req, resp, id):
         contact = visible_contact(req, str(id))
         values = _values(viewer(req), read_body(req, "contact_patch"))
-        if apply_changes(contact, values, self.clock()):
-            try:
-                with db.atomic():
+        try:
+            with conditional.if_match(req, lambda: detail(req, contact.id)):
+                if apply_changes(contact, values, self.clock()):
                     contact.save()
-            except IntegrityError:
-                raise _duplicate() from None
+        except IntegrityError:
+            raise _duplicate() from None
         ok(resp, detail(req, contact.id))
 
     def on_delete(self, req, resp, id):
         contact = visible_contact(req, str(id))
-        contact.is_deleted = True
-        touch(contact, self.clock())
-        contact.save()
+        with conditional.if_match(req, lambda: detail(req, contact.id)):
+            apply_changes(contact, {"is_deleted": True}, self.clock())
+            contact.save()
         ok(resp, {"deleted": True})

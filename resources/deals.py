@@ -1,6 +1,7 @@
 """Deals: list, create, detail, patch, soft delete, stage moves and status changes."""
 
 from core import activity_status
+from core import conditional
 from core import deals
 from core import search
 from core import shapes
@@ -44,6 +45,11 @@ def deal_detail(req, clock, deal_id):
     return shapes.deal_detail(deal, activity_status.card_fields(summary, now))
 
 
+def guarded(req, clock, deal_id):
+    """A write to a deal, refused with 412 when `If-Match` names a stale detail."""
+    return conditional.if_match(req, lambda: deal_detail(req, clock, deal_id))
+
+
 class DealCollectionResource:
     def __init__(self, services):
         self.clock = services.clock
@@ -75,16 +81,19 @@ class DealResource:
         self.clock = services.clock
 
     def on_get(self, req, resp, id):
-        ok(resp, deal_detail(req, self.clock, id))
+        conditional.send(req, resp, deal_detail(req, self.clock, id))
 
     def on_patch(self, req, resp, id):
         deal = visible_deal(req, id)
         body = read_body(req, "deal_patch")
-        deals.patch(viewer(req), deal, body, self.clock())
+        with guarded(req, self.clock, id):
+            deals.patch(viewer(req), deal, body, self.clock())
         ok(resp, deal_detail(req, self.clock, id))
 
     def on_delete(self, req, resp, id):
-        deals.soft_delete(visible_deal(req, id), self.clock())
+        deal = visible_deal(req, id)
+        with guarded(req, self.clock, id):
+            deals.soft_delete(deal, self.clock())
         ok(resp, {"deleted": True})
 
 
@@ -95,7 +104,8 @@ class DealStageResource:
     def on_patch(self, req, resp, id):
         deal = visible_deal(req, id)
         body = read_body(req, "deal_stage")
-        deals.move(viewer(req), deal, body["stageId"], self.clock())
+        with guarded(req, self.clock, id):
+            deals.move(viewer(req), deal, body["stageId"], self.clock())
         ok(resp, deal_detail(req, self.clock, id))
 
 
@@ -106,5 +116,6 @@ class DealStatusResource:
     def on_patch(self, req, resp, id):
         deal = visible_deal(req, id)
         body = read_body(req, "deal_status")
-        deals.set_status(viewer(req), deal, body, self.clock())
+        with guarded(req, self.clock, id):
+            deals.set_status(viewer(req), deal, body, self.clock())
         ok(resp, deal_detail(req, self.clock, id))

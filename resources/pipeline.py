@@ -3,6 +3,7 @@
 from peewee import fn
 
 from core import activity_status
+from core import conditional
 from core import deals
 from core import refs
 from core import shapes
@@ -10,7 +11,6 @@ from core import visibility
 from models import Deal
 from models import Pipeline
 from models import Stage
-from resources.common import ok
 from resources.common import read_query
 from resources.common import viewer
 
@@ -40,7 +40,7 @@ class PipelineResource:
         }
         if chosen is not None:
             data["stages"], data["deals"] = self._board(req, who, chosen)
-        ok(resp, data)
+        conditional.send(req, resp, data)
 
     def _board(self, req, who, pipeline):
         stages = list(

@@ -1,5 +1,6 @@
 """Activity templates, and a deal's template progress."""
 
+from core import conditional
 from core import progress
 from core import refs
 from core import shapes
@@ -56,15 +57,19 @@ class TemplateResource:
         self.clock = services.clock
 
     def on_get(self, req, resp, id):
-        ok(resp, template_shape(own_template(req, str(id))))
+        conditional.send(req, resp, template_shape(own_template(req, str(id))))
 
     def on_patch(self, req, resp, id):
         template = own_template(req, str(id))
-        templates.update(template, read_body(req, "template_patch"), self.clock())
+        body = read_body(req, "template_patch")
+        with conditional.if_match(req, lambda: template_shape(template)):
+            templates.update(template, body, self.clock())
         ok(resp, template_shape(template))
 
     def on_delete(self, req, resp, id):
-        templates.archive(own_template(req, str(id)), self.clock())
+        template = own_template(req, str(id))
+        with conditional.if_match(req, lambda: template_shape(template)):
+            templates.archive(template, self.clock())
         ok(resp, {"deleted": True})
 
 
@@ -88,7 +93,7 @@ class DealTemplateResource:
         self.clock = services.clock
 
     def on_get(self, req, resp, id):
-        ok(resp, progress_shape(visible_deal(req, id)))
+        conditional.send(req, resp, progress_shape(visible_deal(req, id)))
 
     def on_put(self, req, resp, id):
         deal = visible_deal(req, id)

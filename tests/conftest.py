@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pytest
-import webtest
 
 from core.timeutil import UTC
 from core.timeutil import FakeClock
 from models import db
 from seed import DEMO_PASSWORD
 from seed import load_demo
+from tests.conformance import ConformingTestApp
 from tests.helpers import AuthHeaders
 from upstream import Config
 from upstream import create_app
@@ -47,7 +47,7 @@ def app(config, clock):
 @pytest.fixture
 def client(app):
     """A WebTest client whose requests come from 10.0.0.1."""
-    return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "10.0.0.1"})
+    return ConformingTestApp(app, extra_environ={"REMOTE_ADDR": "10.0.0.1"})
 
 
 @pytest.fixture
