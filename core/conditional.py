@@ -40,8 +40,8 @@ def send(req, resp, data):
 def if_match(req, current):
     """A write transaction that first checks `If-Match` against `current()`'s ETag."""
     with db.atomic():
-        header = req.get_header("If-Match")
-        if header is not None and not _listed(header, etag_of(current()), weak=False):
+        header = (req.get_header("If-Match") or "").strip()  # blank: no precondition
+        if header and not _listed(header, etag_of(current()), weak=False):
             raise APIError(
                 412,
                 "PRECONDITION_FAILED",

@@ -1,12 +1,15 @@
 """Fixtures: an app on a temp-file SQLite with the demo data, a client and a clock."""
 
 import datetime as dt
+import shutil
 
 import pytest
 
 from core.timeutil import UTC
 from core.timeutil import FakeClock
+from models import create_schema
 from models import db
+from models import init_db
 from seed import DEMO_PASSWORD
 from seed import load_demo
 from tests.conformance import ConformingTestApp
@@ -35,13 +38,23 @@ def config(tmp_path, clock):
     )
 
 
-@pytest.fixture
-def app(config, clock):
-    """The WSGI app with the demo organizations loaded."""
-    application = create_app(config)
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory):
+    """The demo data loaded once (at START); each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    init_db(path)
+    create_schema()
     with db.connection_context():
-        load_demo(now=clock(), bcrypt_rounds=4)
-    return application
+        load_demo(now=START, bcrypt_rounds=4)
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def app(config, demo_database):
+    """The WSGI app on a fresh copy of the demo database."""
+    shutil.copyfile(demo_database, config.db_path)
+    return create_app(config)
 
 
 @pytest.fixture

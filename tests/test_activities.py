@@ -362,3 +362,17 @@ def test_query_count_is_fixed(client, login, clock):
             ACTIVITIES, {"type": "task", "title": f"bulk {n}", "dealId": deal}, headers=headers
         )
     assert count() == small <= 4
+
+
+def test_dates_far_in_the_past_keep_four_digit_years(client, login):
+    headers = login("jane@acme.com")
+    body = {"type": "task", "title": "Ancient", "dueDate": "0142-12-01T01:36:18-23:50"}
+    data = client.post_json(ACTIVITIES, body, headers=headers).json["data"]
+    assert data["dueDate"] == "0142-12-02T01:26:18.000Z"
+    resp = client.post_json(
+        ACTIVITIES,
+        dict(body, dueDate="9999-12-31T23:59:59-23:59"),
+        headers=headers,
+        expect_errors=True,
+    )
+    assert_error(resp, 400, "VALIDATION_ERROR", path="dueDate")
