@@ -245,6 +245,7 @@ class Deal(BaseModel):
             (("organization", "contact"), False),
             (("organization", "company"), False),
             (("organization", "partner"), False),
+            (("pipeline", "status", "updated_at", "id"), False),
         )
 
 
@@ -395,6 +396,10 @@ EXTRA_INDEXES = [
     "(organization_id, email_key) WHERE is_deleted = 0 AND email_key IS NOT NULL",
     "CREATE UNIQUE INDEX IF NOT EXISTS company_name_unique ON company "
     "(organization_id, name_key) WHERE is_deleted = 0",
+    # Open activities in due order: the status filters (overdue, due_today, upcoming,
+    # open) read this instead of walking past years of completed activities.
+    "CREATE INDEX IF NOT EXISTS activity_open_due ON activity "
+    "(organization_id, is_deleted, due_sort, id) WHERE completed_at IS NULL",
 ]
 
 
@@ -418,8 +423,7 @@ def init_db(path, synchronous="FULL"):
 def create_schema():
     """Create every table and index that is missing."""
     with db.connection_context():
-        if set(db.get_tables()) >= {model._meta.table_name for model in MODELS}:
-            return
+        # IF NOT EXISTS throughout, so an older database gains new tables and indexes.
         with db.atomic():  # one transaction: one sync instead of one per statement
             db.create_tables(MODELS, safe=True)
             for statement in EXTRA_INDEXES:

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import random
 import sys
+import time
 
 from core.passwords import hash_password
 from core.search import fold
@@ -34,6 +35,7 @@ from models import db
 from models import has_data
 from models import init_db
 from models import new_id
+from seed_scale import load_scale
 
 DEMO_PASSWORD = "correct horse battery staple"
 
@@ -659,6 +661,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="seed.py", description=__doc__)
     parser.add_argument("--db", default=os.environ.get("UPSTREAM_DB", "upstream.db"))
     parser.add_argument("--reset", action="store_true", help="drop every table first")
+    parser.add_argument(
+        "--scale", type=int, metavar="N", help="load Scale Co with N deals instead of the demo"
+    )
     args = parser.parse_args(argv)
     rounds = int(os.environ.get("UPSTREAM_BCRYPT_ROUNDS", "12"))
     init_db(args.db)
@@ -669,6 +674,16 @@ def main(argv=None):
     if has_data():
         print(f"error: {args.db} already holds data; use --reset to replace it", file=sys.stderr)
         return 1
+    if args.scale is not None:
+        if args.scale < 1:
+            print("error: --scale needs a positive number of deals", file=sys.stderr)
+            return 2
+        started = time.perf_counter()
+        with db.connection_context():
+            load_scale(args.scale, bcrypt_rounds=rounds, password=DEMO_PASSWORD)
+        took = time.perf_counter() - started
+        print(f"Loaded Scale Co ({args.scale} deals) into {args.db} in {took:.1f} s.")
+        return 0
     with db.connection_context():
         load_demo(bcrypt_rounds=rounds)
     print(f"Loaded the demo organizations into {args.db}. Password: {DEMO_PASSWORD}")

@@ -4,14 +4,25 @@ import contextlib
 import hashlib
 import json
 
+import falcon
+
 from core.errors import APIError
 from models import db
 
 
+def _encode(data):
+    """The response body of a representation, as bytes: encoded once, hashed and sent."""
+    body = {"success": True, "data": data}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _tag(raw):
+    return '"' + hashlib.sha256(raw).hexdigest()[:40] + '"'
+
+
 def etag_of(data):
-    """A strong ETag of a representation (its canonical JSON)."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40] + '"'
+    """A strong ETag of a representation: a hash of exactly the bytes a GET sends."""
+    return _tag(_encode(data))
 
 
 def _listed(header, tag, weak):
@@ -27,13 +38,15 @@ def _listed(header, tag, weak):
 
 def send(req, resp, data):
     """Answer a read with its ETag, or 304 when the client's copy is current."""
-    tag = etag_of(data)
+    raw = _encode(data)
+    tag = _tag(raw)
     resp.set_header("ETag", tag)
     header = req.get_header("If-None-Match")
     if header is not None and _listed(header, tag, weak=True):
         resp.status = 304
         return
-    resp.media = {"success": True, "data": data}
+    resp.data = raw
+    resp.content_type = falcon.MEDIA_JSON
 
 
 @contextlib.contextmanager

@@ -80,6 +80,53 @@ def select(detail=False):
     return query
 
 
+CARD_COLUMNS = (
+    Deal.id,
+    Deal.title,
+    Deal.value,
+    Deal.currency,
+    Deal.probability,
+    Deal.temperature,
+    Deal.stage,
+    Deal.updated_at,
+    Deal.expected_close_date,
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.phone,
+    Contact.email,
+    Company.id,
+    Company.name,
+    User.id,
+    User.full_name,
+    User.avatar_url,
+)
+
+
+def card_rows(condition):
+    """Deal cards as plain tuples (CARD_COLUMNS order), newest first: no model objects,
+    since a board can hold thousands of deals."""
+    return list(
+        Deal.select(*CARD_COLUMNS)
+        .join(User, on=(Deal.owner == User.id))
+        .switch(Deal)
+        .join(
+            Contact,
+            JOIN.LEFT_OUTER,
+            on=(Deal.contact == Contact.id) & (Contact.is_deleted == False),
+        )
+        .switch(Deal)
+        .join(
+            Company,
+            JOIN.LEFT_OUTER,
+            on=(Deal.company == Company.id) & (Company.is_deleted == False),
+        )
+        .where(condition)
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .tuples()
+    )
+
+
 def _references(viewer, body):
     values = {}
     for key, (field, check) in REFERENCES.items():

@@ -102,21 +102,46 @@ def deal_detail(deal, card):
     return body
 
 
-def deal_card(deal, card):
-    """A deal card on `GET /pipeline`."""
+def deal_card(row, card):
+    """A deal card on `GET /pipeline`, from a `deals.card_rows` tuple."""
+    (
+        deal_id,
+        title,
+        value,
+        currency,
+        probability,
+        temperature,
+        stage_id,
+        updated,
+        closing,
+        contact_id,
+        first,
+        last,
+        phone,
+        email,
+        company_id,
+        company,
+        owner_id,
+        owner,
+        avatar,
+    ) = row
     return {
-        "id": deal.id,
-        "title": deal.title,
-        "value": number(deal.value),
-        "currency": deal.currency,
-        "probability": deal.probability,
-        "temperature": deal.temperature,
-        "stageId": deal.stage_id,
-        "updatedAt": iso(deal.updated_at),
-        "expectedCloseDate": iso(deal.expected_close_date),
-        "contact": deal_contact(getattr(deal, "contact_row", None)),
-        "company": named(getattr(deal, "company_row", None)),
-        "owner": person(deal.owner),
+        "id": deal_id,
+        "title": title,
+        "value": number(value),
+        "currency": currency,
+        "probability": probability,
+        "temperature": temperature,
+        "stageId": stage_id,
+        "updatedAt": iso(updated),
+        "expectedCloseDate": iso(closing),
+        "contact": (
+            {"id": contact_id, "name": full_name(first, last), "phone": phone, "email": email}
+            if contact_id is not None
+            else None
+        ),
+        "company": {"id": company_id, "name": company} if company_id is not None else None,
+        "owner": {"id": owner_id, "name": owner, "avatarUrl": avatar},
         "activityStatus": card["activityStatus"],
         "daysSinceLastActivity": card["daysSinceLastActivity"],
     }

@@ -63,14 +63,12 @@ class PipelineResource:
             .group_by(Deal.stage)
             .tuples()
         }
-        cards = list(
-            deals.select().where(on_board).order_by(Deal.updated_at.desc(), Deal.id.desc())
-        )
+        cards = deals.card_rows(on_board)
         now = activity_status.Today(self.clock(), req.context.org.timezone)
-        summaries = activity_status.summaries([card.id for card in cards], now)
+        summaries = activity_status.summaries([card[0] for card in cards], now)
         stage_rows = [shapes.stage(s, *totals.get(s.id, (0, 0))) for s in stages]
         card_rows = [
-            shapes.deal_card(card, activity_status.card_fields(summaries.get(card.id), now))
+            shapes.deal_card(card, activity_status.card_fields(summaries.get(card[0]), now))
             for card in cards
         ]
         return stage_rows, card_rows
