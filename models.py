@@ -407,10 +407,10 @@ def init_db(path, synchronous="FULL"):
     """Point the shared database handle at a file with this project's pragmas."""
     db.init(
         str(path),
+        # Per connection: WAL is a property of the file (set in create_schema), and the
+        # 30 s busy timeout is sqlite3's `timeout`, so concurrent writers queue.
         pragmas={
-            "journal_mode": "wal",
             "foreign_keys": 1,
-            "busy_timeout": 30_000,
             "synchronous": synchronous,
             "cache_size": -16_000,
         },
@@ -423,6 +423,7 @@ def init_db(path, synchronous="FULL"):
 def create_schema():
     """Create every table and index that is missing."""
     with db.connection_context():
+        db.execute_sql("PRAGMA journal_mode=wal")
         # IF NOT EXISTS throughout, so an older database gains new tables and indexes.
         with db.atomic():  # one transaction: one sync instead of one per statement
             db.create_tables(MODELS, safe=True)
@@ -434,6 +435,38 @@ def has_data():
     """True when the database holds any organization or user."""
     with db.connection_context():
         return Organization.select().exists() or User.select().exists()
+
+
+class QueryLog:
+    """Records the SQL statements (not BEGIN/COMMIT/PRAGMA) run while active.
+
+    `with QueryLog() as log: ...` then `log.count`; used by tests and the benchmark.
+    """
+
+    KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, sql):
+        if sql.lstrip().upper().startswith(self.KINDS):
+            self.statements.append(sql)
+
+    def __enter__(self):
+        if not db.is_closed():
+            db.close()  # the next connection gets the trace hook
+        db.trace = self
+        return self
+
+    def __exit__(self, *exc):
+        db.trace = None
+        if not db.is_closed():
+            db.close()
+
+    @property
+    def count(self):
+        """How many statements ran."""
+        return len(self.statements)
 
 
 def touch(row, now):

@@ -47,10 +47,52 @@ PLAIN = {
 }
 
 
+ITEM_FIELDS = (
+    Deal.id,
+    Deal.title,
+    Deal.value,
+    Deal.currency,
+    Deal.status,
+    Deal.temperature,
+    Deal.probability,
+    Deal.stage,
+    Deal.pipeline,
+    Deal.expected_close_date,
+    Deal.updated_at,
+    Stage.id,
+    Stage.name,
+    User.id,
+    User.full_name,
+    User.avatar_url,
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.phone,
+    Contact.email,
+    Company.id,
+    Company.name,
+)
+DETAIL_FIELDS = (
+    Deal.notes,
+    Deal.lost_reason,
+    Deal.visibility,
+    Deal.created_at,
+    Deal.closed_at,
+    Deal.template,
+    LeadSource.id,
+    LeadSource.name,
+    Partner.id,
+    Partner.name,
+)
+
+
 def select(detail=False):
-    """Deals joined with what their shapes show (deleted contact/company come back None)."""
+    """Deals joined with what their shapes show (deleted contact/company come back None).
+
+    Only the columns the shapes use: building SQL and rows costs per column.
+    """
     query = (
-        Deal.select(Deal, Stage, User, Contact, Company)
+        Deal.select(*ITEM_FIELDS)
         .join(Stage, on=(Deal.stage == Stage.id))
         .switch(Deal)
         .join(User, on=(Deal.owner == User.id))
@@ -71,7 +113,7 @@ def select(detail=False):
     )
     if detail:
         query = (
-            query.select_extend(LeadSource, Partner)
+            query.select_extend(*DETAIL_FIELDS)
             .switch(Deal)
             .join(LeadSource, JOIN.LEFT_OUTER, on=(Deal.source == LeadSource.id), attr="source_row")
             .switch(Deal)

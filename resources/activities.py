@@ -45,10 +45,32 @@ PLAIN = {
 }
 
 
+FIELDS = (
+    Activity.id,
+    Activity.type,
+    Activity.title,
+    Activity.description,
+    Activity.due_date,
+    Activity.completed_at,
+    Activity.duration_minutes,
+    Activity.deal,
+    Activity.created_at,
+    Activity.updated_at,
+    User.id,
+    User.full_name,
+    User.avatar_url,
+    Deal.id,
+    Deal.title,
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+)
+
+
 def select():
-    """Activities joined with assignee, live deal and live contact."""
+    """Activities joined with assignee, live deal and live contact (the columns shown)."""
     return (
-        Activity.select(Activity, User, Deal, Contact)
+        Activity.select(*FIELDS)
         .join(User, JOIN.LEFT_OUTER, on=(Activity.assignee == User.id), attr="assignee_row")
         .switch(Activity)
         .join(

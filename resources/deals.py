@@ -32,8 +32,8 @@ def visible_deal(req, deal_id):
     return deal
 
 
-def deal_detail(req, clock, deal_id):
-    """The detail shape of a visible deal."""
+def deal_detail(req, clock, deal_id, fresh=False):
+    """The detail shape of a visible deal (`fresh`: just created, so no activities yet)."""
     query = deals.select(detail=True).where(
         visibility.deals(viewer(req)) & (Deal.id == str(deal_id))
     )
@@ -41,7 +41,7 @@ def deal_detail(req, clock, deal_id):
     if deal is None:
         raise not_found("Deal not found")
     now = today(req, clock)
-    summary = activity_status.summaries([deal.id], now).get(deal.id)
+    summary = None if fresh else activity_status.summaries([deal.id], now).get(deal.id)
     return shapes.deal_detail(deal, activity_status.card_fields(summary, now))
 
 
@@ -73,7 +73,7 @@ class DealCollectionResource:
     def on_post(self, req, resp):
         body = read_body(req, "deal_create")
         deal_id = deals.create(viewer(req), req.context.org, body, self.clock())
-        ok(resp, deal_detail(req, self.clock, deal_id), status=201)
+        ok(resp, deal_detail(req, self.clock, deal_id, fresh=True), status=201)
 
 
 class DealResource:

@@ -1,5 +1,7 @@
 """Assertions and small helpers shared by the tests."""
 
+from models import QueryLog
+
 
 class AuthHeaders(dict):
     """`{"Authorization": "Bearer …"}` that also carries the login response."""
@@ -36,33 +38,5 @@ def row_id(model, **where):
     return rows[0].id
 
 
-class QueryCounter:
-    """Counts the SQL statements (not BEGIN/COMMIT/PRAGMA) the app runs while active."""
-
-    KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
-
-    def __init__(self):
-        self.statements = []
-
-    def __call__(self, sql):
-        if sql.lstrip().upper().startswith(self.KINDS):
-            self.statements.append(sql)
-
-    def __enter__(self):
-        from models import db
-
-        if not db.is_closed():
-            db.close()  # the next connection gets the trace hook
-        db.trace = self
-        return self
-
-    def __exit__(self, *exc):
-        from models import db
-
-        db.trace = None
-        if not db.is_closed():
-            db.close()
-
-    @property
-    def count(self):
-        return len(self.statements)
+# The query counter lives with the database handle; tests use it under this name.
+QueryCounter = QueryLog

@@ -1,0 +1,1 @@
+"""Benchmarks on a `seed.py --scale N` database: `python -m bench --db PATH` (see README.md)."""
