@@ -9,7 +9,9 @@ import sys
 
 import falcon
 
+from core import accesslog
 from core import errors
+from core.accesslog import AccessLog
 from core.idempotency import Idempotency
 from core.middleware import Auth
 from core.middleware import BodyLimit
@@ -149,6 +151,7 @@ def create_app(config=None):
     )
     app = falcon.App(
         middleware=[
+            AccessLog(),
             RequestId(),
             BodyLimit(),
             Database(),
@@ -172,34 +175,115 @@ WAITRESS = {
 }
 
 
-def serve(config):
+def serve(config, log_json=False):
     """Serve the app with waitress until interrupted."""
     import waitress
 
+    import admin
+
+    accesslog.configure(json_lines=log_json)
+    # Held (shared) while serving, so `restore` can tell that a server uses this file.
+    lock = admin.server_lock(config.db_path, exclusive=False)
+    if lock is None:
+        raise ConfigError(f"{config.db_path} is being restored; try again when that is done")
     app = create_app(config)
     print(f"Upstream listening on http://{config.host}:{config.port}/api/v1", flush=True)
-    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, **WAITRESS)
+    try:
+        waitress.serve(app, host=config.host, port=config.port, threads=config.threads, **WAITRESS)
+    finally:
+        lock.close()
+
+
+def _add_db(parser, top=False):
+    # Top level: `python upstream.py --db X`; after a command: `... create-org A --db X`.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db", default=default, help="SQLite file (UPSTREAM_DB, default upstream.db)"
+    )
 
 
 def build_parser():
-    """The command-line interface."""
+    """The command-line interface: serve by default, or one admin command."""
     parser = argparse.ArgumentParser(prog="upstream.py", description=__doc__)
     parser.add_argument("--host", help="bind address (UPSTREAM_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (UPSTREAM_PORT, default 8000)")
-    parser.add_argument("--db", help="SQLite file (UPSTREAM_DB, default upstream.db)")
+    _add_db(parser, top=True)
     parser.add_argument("--threads", type=int, help="waitress worker threads (default 8)")
+    parser.add_argument("--log-json", action="store_true", help="access log as JSON lines")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    def command(name, help_text, *arguments):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        for names, options in arguments:
+            sub.add_argument(*names, **options)
+        _add_db(sub)
+        return sub
+
+    org = (("org",), {"help": "organization id or name"})
+    email = (("email",), {"help": "user id or email"})
+    name = (("name",), {"help": "name"})
+    command("serve", "serve the API with waitress (the default)")
+    command(
+        "create-org",
+        "create an organization with a default pipeline",
+        name,
+        (("--currency",), {"default": "USD"}),
+        (("--timezone",), {"default": "UTC"}),
+    )
+    command(
+        "create-user",
+        "create a user (password read from stdin, or prompted)",
+        (("email",), {"help": "email"}),
+        (("--name",), {"required": True, "help": "full name"}),
+    )
+    command("set-password", "set a user's password (read from stdin, or prompted)", email)
+    command("deactivate-user", "deactivate a user and revoke every session at once", email)
+    command(
+        "add-member",
+        "add a user to an organization (or change the membership)",
+        email,
+        org,
+        (("--role",), {"required": True, "choices": ["admin", "member"]}),
+        (("--partner",), {"help": "partner name: the member sees only partner data"}),
+        (("--team",), {"help": "team name (created if missing)"}),
+    )
+    command("remove-member", "remove a user from an organization", email, org)
+    command(
+        "create-pipeline",
+        "create a pipeline (Won and Lost stages are added)",
+        org,
+        name,
+        (("--stages",), {"required": True, "help": "e.g. 'Qualified:20,Demo:50,Proposal:70'"}),
+    )
+    command("add-company", "add a company to an organization", org, name)
+    command("add-source", "add a lead source to an organization", org, name)
+    command("add-partner", "add a partner to an organization", org, name)
+    command("list-users", "list users (of one organization)", (("org",), {"nargs": "?"}))
+    command("backup", "copy the database consistently, even while serving", (("dest",), {}))
+    command("restore", "replace the database with a backup (server stopped)", (("src",), {}))
     return parser
 
 
-def main(argv=None):
-    """Entry point: serve (the default command)."""
+def main(argv=None, stdin=None):
+    """Entry point: serve (the default command) or run an admin command."""
+    import admin
+
     args = build_parser().parse_args(argv)
     try:
         config = Config.from_env(
             host=args.host, port=args.port, db_path=args.db, threads=args.threads
         )
         config.validate()
-        serve(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command not in (None, "serve"):
+        args.db = config.db_path
+        args.bcrypt_rounds = config.bcrypt_rounds
+        args.stdin = stdin or sys.stdin
+        return admin.run(args)
+    try:
+        serve(config, log_json=args.log_json)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
