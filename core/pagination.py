@@ -1,5 +1,6 @@
 """Keyset pagination (CONTRACT §7), shared by every list endpoint."""
 
+from peewee import Field
 from peewee import Tuple
 
 from core.errors import invalid
@@ -20,7 +21,10 @@ class Order:
 
     def after(self, values):
         """Condition: rows strictly after the row whose sort key is `values`."""
-        raw = [column.db_value(value) for column, value in zip(self.columns, values, strict=False)]
+        raw = [
+            column.db_value(value) if isinstance(column, Field) else value
+            for column, value in zip(self.columns, values, strict=True)
+        ]
         keys = Tuple(*self.columns)
         return keys < Tuple(*raw) if self.descending else keys > Tuple(*raw)
 

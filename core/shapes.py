@@ -277,3 +277,24 @@ def device(row):
         "lastSeenAt": iso(row.last_seen_at),
         "revokedAt": iso(row.revoked_at),
     }
+
+
+def member(user, role):
+    """A member of the organization, for pickers (`GET /members`)."""
+    return {
+        "id": user.id,
+        "name": user.full_name,
+        "email": user.email,
+        "avatarUrl": user.avatar_url,
+        "role": role,
+    }
+
+
+def company(row):
+    """A company (`GET /companies`)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+    }

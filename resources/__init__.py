@@ -5,6 +5,7 @@ from resources import auth
 from resources import contacts
 from resources import deals
 from resources import devices
+from resources import directory
 from resources import docs
 from resources import pipeline
 from resources import templates
@@ -19,6 +20,7 @@ def routes(services):
         "/auth/login": auth.LoginResource(services),
         "/auth/refresh": auth.RefreshResource(services),
         "/auth/logout": auth.LogoutResource(services),
+        "/auth/switch-organization": auth.SwitchOrganizationResource(services),
         "/me": auth.MeResource(),
         "/pipeline": pipeline.PipelineResource(services),
         "/deals": deals.DealCollectionResource(services),
@@ -36,6 +38,11 @@ def routes(services):
         "/activity-templates": templates.TemplateCollectionResource(services),
         "/activity-templates/{id:uuid}": templates.TemplateResource(services),
         "/devices/register": devices.DeviceRegisterResource(services),
+        "/members": directory.MemberCollectionResource(),
+        "/companies": directory.CompanyCollectionResource(services),
+        "/companies/{id:uuid}": directory.CompanyResource(services),
+        "/sources": directory.SourceCollectionResource(),
+        "/partners": directory.PartnerCollectionResource(),
         "/openapi.json": docs.OpenApiResource(),
         "/docs": docs.DocsResource(),
         "/docs/{asset}": docs.DocsAssetResource(),

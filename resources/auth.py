@@ -6,6 +6,7 @@ from core import shapes
 from core.errors import APIError
 from models import Membership
 from models import Organization
+from models import User
 from models import db
 from resources.common import ok
 from resources.common import read_body
@@ -46,6 +47,30 @@ class RefreshResource:
         body = read_body(req, "refresh")
         access, refresh, _ = self.sessions.refresh(body["refreshToken"])
         ok(resp, {"accessToken": access, "refreshToken": refresh})
+
+
+class SwitchOrganizationResource:
+    auth = False
+    rate_limit = "refresh"
+
+    def __init__(self, services):
+        self.sessions = services.sessions
+
+    def on_post(self, req, resp):
+        body = read_body(req, "switch_organization")
+        access, refresh, membership = self.sessions.refresh(
+            body["refreshToken"], target_org_id=body["organizationId"]
+        )
+        user = User.get_by_id(membership.user_id)
+        ok(
+            resp,
+            {
+                "accessToken": access,
+                "refreshToken": refresh,
+                "user": shapes.user(user),
+                "organization": shapes.organization(membership.organization, membership),
+            },
+        )
 
 
 class LogoutResource:

@@ -216,6 +216,14 @@ PROTECTED = [
     ("DELETE", f"/api/v1/activity-templates/{ANY_ID}"),
     ("POST", "/api/v1/devices/register"),
     ("DELETE", "/api/v1/devices/register"),
+    ("GET", "/api/v1/members"),
+    ("GET", "/api/v1/companies"),
+    ("POST", "/api/v1/companies"),
+    ("GET", f"/api/v1/companies/{ANY_ID}"),
+    ("PATCH", f"/api/v1/companies/{ANY_ID}"),
+    ("DELETE", f"/api/v1/companies/{ANY_ID}"),
+    ("GET", "/api/v1/sources"),
+    ("GET", "/api/v1/partners"),
 ]
 
 
