@@ -3,16 +3,6 @@
 from models import QueryLog
 
 
-class AuthHeaders(dict):
-    """`{"Authorization": "Bearer …"}` that also carries the login response."""
-
-    def __init__(self, data):
-        super().__init__(Authorization=f"Bearer {data['accessToken']}")
-        self.data = data
-        self.access = data["accessToken"]
-        self.refresh = data["refreshToken"]
-
-
 def assert_error(resp, status, code, path=None):
     """The response is the error envelope with this status and code (and detail path)."""
     assert resp.status_int == status, resp.text

@@ -41,12 +41,12 @@ JSON = st.recursive(
 
 
 @pytest.fixture
-def config(config):
+def upstream_config(upstream_config):
     """Generous limits: the fuzzer sends far more than 600 requests a minute."""
-    config.user_rate_limit = (10**9, 60)
-    config.login_rate_limit = (10**9, 60)
-    config.refresh_rate_limit = (10**9, 60)
-    return config
+    upstream_config.user_rate_limit = (10**9, 60)
+    upstream_config.login_rate_limit = (10**9, 60)
+    upstream_config.refresh_rate_limit = (10**9, 60)
+    return upstream_config
 
 
 def fingerprint():
