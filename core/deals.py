@@ -86,16 +86,10 @@ DETAIL_FIELDS = (
 )
 
 
-def select(detail=False):
-    """Deals joined with what their shapes show (deleted contact/company come back None).
-
-    Only the columns the shapes use: building SQL and rows costs per column.
-    """
-    query = (
-        Deal.select(*ITEM_FIELDS)
-        .join(Stage, on=(Deal.stage == Stage.id))
-        .switch(Deal)
-        .join(User, on=(Deal.owner == User.id))
+def _with_people(query):
+    """Join a deal query with its owner and its live contact and company (else None)."""
+    return (
+        query.join(User, on=(Deal.owner == User.id))
         .switch(Deal)
         .join(
             Contact,
@@ -110,6 +104,18 @@ def select(detail=False):
             on=(Deal.company == Company.id) & (Company.is_deleted == False),
             attr="company_row",
         )
+    )
+
+
+def select(detail=False):
+    """Deals joined with what their shapes show (deleted contact/company come back None).
+
+    Only the columns the shapes use: building SQL and rows costs per column.
+    """
+    query = (
+        _with_people(Deal.select(*ITEM_FIELDS))
+        .switch(Deal)
+        .join(Stage, on=(Deal.stage == Stage.id))
     )
     if detail:
         query = (
@@ -149,20 +155,7 @@ def card_rows(condition):
     """Deal cards as plain tuples (CARD_COLUMNS order), newest first: no model objects,
     since a board can hold thousands of deals."""
     return list(
-        Deal.select(*CARD_COLUMNS)
-        .join(User, on=(Deal.owner == User.id))
-        .switch(Deal)
-        .join(
-            Contact,
-            JOIN.LEFT_OUTER,
-            on=(Deal.contact == Contact.id) & (Contact.is_deleted == False),
-        )
-        .switch(Deal)
-        .join(
-            Company,
-            JOIN.LEFT_OUTER,
-            on=(Deal.company == Company.id) & (Company.is_deleted == False),
-        )
+        _with_people(Deal.select(*CARD_COLUMNS))
         .where(condition)
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
         .tuples()

@@ -50,6 +50,16 @@ def organization(org, membership):
     }
 
 
+def login(access, refresh, user_row, membership):
+    """The answer of a login (and of switching organizations)."""
+    return {
+        "accessToken": access,
+        "refreshToken": refresh,
+        "user": user(user_row),
+        "organization": organization(membership.organization, membership),
+    }
+
+
 def deal_contact(contact):
     """A contact as deals show it (None once it is deleted)."""
     if contact is None:

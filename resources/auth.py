@@ -25,15 +25,7 @@ class LoginResource:
         access, refresh, user, membership = self.sessions.login(
             body["email"], body["password"], (device or "")[:500] or None
         )
-        ok(
-            resp,
-            {
-                "accessToken": access,
-                "refreshToken": refresh,
-                "user": shapes.user(user),
-                "organization": shapes.organization(membership.organization, membership),
-            },
-        )
+        ok(resp, shapes.login(access, refresh, user, membership))
 
 
 class RefreshResource:
@@ -62,15 +54,7 @@ class SwitchOrganizationResource:
             body["refreshToken"], target_org_id=body["organizationId"]
         )
         user = User.get_by_id(membership.user_id)
-        ok(
-            resp,
-            {
-                "accessToken": access,
-                "refreshToken": refresh,
-                "user": shapes.user(user),
-                "organization": shapes.organization(membership.organization, membership),
-            },
-        )
+        ok(resp, shapes.login(access, refresh, user, membership))
 
 
 class LogoutResource:

@@ -682,3 +682,18 @@ def test_cards_and_detail_carry_activity_summary(client, login, clock):
     cards = client.get("/api/v1/pipeline", headers=headers).json["data"]["deals"]
     card = next(card for card in cards if card["id"] == target)
     assert card["activityStatus"] == "overdue"
+
+
+def test_organization_without_pipelines_gets_null_pipeline(client, login):
+    from models import Membership
+
+    labs = Organization.get(Organization.name == "Acme Labs")
+    Stage.delete().where(Stage.organization == labs.id).execute()
+    Pipeline.delete().where(Pipeline.organization == labs.id).execute()
+    jane = row_id(User, email="jane@acme.com")
+    Membership.update(joined_at=Membership.joined_at - 500 * 86_400_000).where(
+        (Membership.user == jane) & (Membership.organization == labs.id)
+    ).execute()
+    headers = login("jane@acme.com")
+    data = client.get("/api/v1/pipeline", headers=headers).json["data"]
+    assert data == {"pipeline": None, "pipelines": [], "stages": [], "deals": []}
