@@ -154,8 +154,13 @@ class Sessions:
         return result
 
     def _rotate_live(self, row, now, target_org_id):
-        session = AuthSession.get_by_id(row.session_id)
-        user = User.get_by_id(row.user_id)
+        session = (
+            AuthSession.select(AuthSession, User)
+            .join(User, on=(AuthSession.user == User.id))
+            .where(AuthSession.id == row.session_id)
+            .get()
+        )
+        user = session.user
         if session.revoked_at is not None or row.expires_at <= now or not user.is_active:
             raise unauthorized("Invalid or expired refresh token")
         if target_org_id is not None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from core.openapi import OPERATIONS
+from core.operations import OPERATIONS
 from core.validation import load
 from models import MODELS
 from models import Contact
