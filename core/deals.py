@@ -47,6 +47,19 @@ PLAIN = {
 }
 
 
+# The contact, company and owner a deal shows (joined by `_with_people`).
+PEOPLE_FIELDS = (
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.phone,
+    Contact.email,
+    Company.id,
+    Company.name,
+    User.id,
+    User.full_name,
+    User.avatar_url,
+)
 ITEM_FIELDS = (
     Deal.id,
     Deal.title,
@@ -61,16 +74,7 @@ ITEM_FIELDS = (
     Deal.updated_at,
     Stage.id,
     Stage.name,
-    User.id,
-    User.full_name,
-    User.avatar_url,
-    Contact.id,
-    Contact.first_name,
-    Contact.last_name,
-    Contact.phone,
-    Contact.email,
-    Company.id,
-    Company.name,
+    *PEOPLE_FIELDS,
 )
 DETAIL_FIELDS = (
     Deal.notes,
@@ -138,16 +142,7 @@ CARD_COLUMNS = (
     Deal.stage,
     Deal.updated_at,
     Deal.expected_close_date,
-    Contact.id,
-    Contact.first_name,
-    Contact.last_name,
-    Contact.phone,
-    Contact.email,
-    Company.id,
-    Company.name,
-    User.id,
-    User.full_name,
-    User.avatar_url,
+    *PEOPLE_FIELDS,
 )
 
 

@@ -136,22 +136,20 @@ class Sessions:
 
     def _rotate(self, claims, digest, target_org_id):
         now = self.clock()
-        theft = False
         with db.atomic():
             row = RefreshToken.get_or_none(RefreshToken.token_hash == digest)
             if row is None or row.user_id != claims["sub"] or row.session_id != claims["sid"]:
                 raise unauthorized("Invalid or expired refresh token")
-            if row.revoked_at is not None:
-                theft = row.replaced_by_id is not None
-                if theft:
-                    revoke_all_sessions(row.user_id, now)
-            else:
-                result = self._rotate_live(row, now, target_org_id)
-        if theft:
+            if row.revoked_at is None:
+                return self._rotate_live(row, now, target_org_id)
+            reused = row.replaced_by_id is not None
+            if reused:
+                # A rotated token presented again is theft: end every session of the user
+                # (committed here, before the 401 below).
+                revoke_all_sessions(row.user_id, now)
+        if reused:
             raise unauthorized("Refresh token reuse detected; every session was revoked")
-        if row.revoked_at is not None:
-            raise unauthorized("Refresh token revoked")
-        return result
+        raise unauthorized("Refresh token revoked")
 
     def _rotate_live(self, row, now, target_org_id):
         session = (
