@@ -67,9 +67,9 @@ def _time(value):
 def summaries(deal_ids, today):
     """Per deal id: (next open due date, last completion, activities created in 30 days).
 
-    One aggregate query, however many deals.
+    One aggregate query, however many deals; `deal_ids` is a list or a subquery of ids.
     """
-    if not deal_ids:
+    if isinstance(deal_ids, list | tuple) and not deal_ids:
         return {}
     open_dated = Activity.completed_at.is_null() & Activity.due_date.is_null(False)
     recent_since = today.now - dt.timedelta(days=30)

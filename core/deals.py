@@ -147,13 +147,14 @@ CARD_COLUMNS = (
 
 
 def card_rows(condition):
-    """Deal cards as plain tuples (CARD_COLUMNS order), newest first: no model objects,
-    since a board can hold thousands of deals."""
-    return list(
+    """Deal cards as plain tuples (CARD_COLUMNS order), newest first, streamed from the
+    cursor: no model objects and no list of rows, since a board can hold thousands."""
+    return (
         _with_people(Deal.select(*CARD_COLUMNS))
         .where(condition)
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
         .tuples()
+        .iterator()
     )
 
 

@@ -63,12 +63,12 @@ class PipelineResource:
             .group_by(Deal.stage)
             .tuples()
         }
-        cards = deals.card_rows(on_board)
         now = activity_status.Today(self.clock(), req.context.org.timezone)
-        summaries = activity_status.summaries([card[0] for card in cards], now)
+        summaries = activity_status.summaries(Deal.select(Deal.id).where(on_board), now)
         stage_rows = [shapes.stage(s, *totals.get(s.id, (0, 0))) for s in stages]
+        # One copy of the rows: each card is built as its row comes off the cursor.
         card_rows = [
             shapes.deal_card(card, activity_status.card_fields(summaries.get(card[0]), now))
-            for card in cards
+            for card in deals.card_rows(on_board)
         ]
         return stage_rows, card_rows
