@@ -2,9 +2,14 @@
 OpenAPI document. Each test: its own copy of the demo database, a fake clock, bcrypt cost 4."""
 
 import pytest
+from hypothesis import settings
 
 import upstream_testing
 from tests.conformance import ConformingTestApp
+
+# Hypothesis keeps no example database: nothing is written into the repository.
+settings.register_profile("upstream", database=None)
+settings.load_profile("upstream")
 
 START = upstream_testing.START
 SECRET = upstream_testing.SECRET

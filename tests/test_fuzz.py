@@ -21,9 +21,12 @@ from models import Stage
 from models import db
 from tests.helpers import row_id
 
+# Derandomized and without an example database: the same inputs on every run, no files written.
 FUZZ = settings(
     max_examples=20,
     deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 ODD_TEXT = st.text(
