@@ -1,4 +1,5 @@
-"""Middleware, in order: request id, body limit, database, auth, rate limits."""
+"""Middleware, in order (see create_app): access log, request id, body limit, database,
+auth, rate limits, then idempotency keys (core/idempotency.py)."""
 
 import re
 import uuid
