@@ -38,7 +38,10 @@ class Idempotency:
         if len(raw) > MAX_BODY:
             raise too_large()
         req.context.raw_body = raw
-        digest = hashlib.sha256(req.path.encode("utf-8") + b"\n" + raw).hexdigest()
+        # The organization is part of the request: the same key and body sent in another
+        # organization (after switching) is another request, never a replay.
+        scope = f"{req.context.org.id}\n{req.path}\n".encode()
+        digest = hashlib.sha256(scope + raw).hexdigest()
         user_id = req.context.user.id
         now = self.clock()
         with db.atomic():

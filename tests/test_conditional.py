@@ -214,3 +214,18 @@ def test_retry_after_is_never_before_the_reset(client):
     reset = int(re.search(r";t=(\d+)", resp.headers["RateLimit"]).group(1))
     assert re.search(r";r=0;", resp.headers["RateLimit"])
     assert int(resp.headers["Retry-After"]) >= reset >= 1
+
+
+def test_a_key_reused_in_another_organization_is_not_replayed(client, login):
+    from models import Organization
+
+    jane = login("jane@acme.com")
+    body = {"firstName": "Same body"}
+    first = client.post_json(CONTACTS, body, headers=dict(jane, **{"Idempotency-Key": "k"}))
+    labs = Organization.get(Organization.name == "Acme Labs").id
+    switch = {"organizationId": labs, "refreshToken": jane.refresh}
+    pair = client.post_json("/api/v1/auth/switch-organization", switch).json["data"]
+    headers = {"Authorization": f"Bearer {pair['accessToken']}", "Idempotency-Key": "k"}
+    resp = client.post_json(CONTACTS, body, headers=headers, expect_errors=True)
+    assert_error(resp, 409, "CONFLICT")
+    assert first.json["data"]["id"] not in resp.text
