@@ -270,7 +270,8 @@ def move(viewer, deal, stage_id, now):
         deal.save()
 
 
-def _closing_stage(deal, kind):
+def _first_stage(deal, kind):
+    """The deal's pipeline's first stage of a kind (open, won, lost); 400 if it has none."""
     stage = (
         Stage.select()
         .where((Stage.pipeline == deal.pipeline_id) & (Stage.kind == kind))
@@ -287,15 +288,7 @@ def _reopen_stage(deal):
         stage = Stage.get_or_none(Stage.id == deal.reopen_stage_id)
         if stage is not None and stage.kind == "open" and stage.pipeline_id == deal.pipeline_id:
             return stage
-    stage = (
-        Stage.select()
-        .where((Stage.pipeline == deal.pipeline_id) & (Stage.kind == "open"))
-        .order_by(Stage.order_index)
-        .first()
-    )
-    if stage is None:
-        raise invalid("status", "This pipeline has no open stage")
-    return stage
+    return _first_stage(deal, "open")
 
 
 def set_status(viewer, deal, body, now):
@@ -307,7 +300,7 @@ def set_status(viewer, deal, body, now):
     if status == "open":
         target = _reopen_stage(deal)
     else:
-        target = _closing_stage(deal, status)
+        target = _first_stage(deal, status)
     with db.atomic():
         _record_move(deal, deal.stage_id, target.id, viewer.user_id, now, status=status)
         if deal.status == "open":

@@ -40,34 +40,30 @@ def company(viewer, company_id, path="companyId"):
     return _one(query, path, "Company")
 
 
+def _of_org(model, viewer, row_id, path, what):
+    """A row of the viewer's organization (every member sees these)."""
+    query = model.select().where((model.organization == viewer.org_id) & (model.id == row_id))
+    return _one(query, path, what)
+
+
 def source(viewer, source_id, path="sourceId"):
     """A lead source of the viewer's organization."""
-    query = LeadSource.select().where(
-        (LeadSource.organization == viewer.org_id) & (LeadSource.id == source_id)
-    )
-    return _one(query, path, "Source")
+    return _of_org(LeadSource, viewer, source_id, path, "Source")
 
 
 def partner(viewer, partner_id, path="partnerId"):
     """A partner of the viewer's organization."""
-    query = Partner.select().where(
-        (Partner.organization == viewer.org_id) & (Partner.id == partner_id)
-    )
-    return _one(query, path, "Partner")
+    return _of_org(Partner, viewer, partner_id, path, "Partner")
 
 
 def stage(viewer, stage_id, path="stageId"):
     """A stage of the viewer's organization."""
-    query = Stage.select().where((Stage.organization == viewer.org_id) & (Stage.id == stage_id))
-    return _one(query, path, "Stage")
+    return _of_org(Stage, viewer, stage_id, path, "Stage")
 
 
 def pipeline(viewer, pipeline_id, path="pipelineId"):
     """A pipeline of the viewer's organization."""
-    query = Pipeline.select().where(
-        (Pipeline.organization == viewer.org_id) & (Pipeline.id == pipeline_id)
-    )
-    return _one(query, path, "Pipeline")
+    return _of_org(Pipeline, viewer, pipeline_id, path, "Pipeline")
 
 
 def deal(viewer, deal_id, path="dealId"):
